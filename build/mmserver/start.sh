@@ -180,8 +180,33 @@ code=$(admin_api "/channels/$channel_id/members" -X POST -H 'Content-Type: appli
 	-d "$(json_object user_id "$admin_id")")
 [ "$code" = 201 ] || { mms_log "adding $MM_ADMIN_USER to town-square failed: HTTP $code"; exit 1; }
 
+# --- plugins enabled before a restart --------------------------------------------------------------
+# The server starts the installed plugins that config.json marks as enabled in the background, so
+# the first ping can come before they are active. Wait up to 30 seconds for them, so that a test
+# that restarts the server finds its plugin running again. A plugin that does not start only gets
+# a warning here. (PluginStates also lists prepackaged plugins that are not installed; those are
+# skipped because GET /plugins does not list them.)
+starting_plugins() {
+	admin_api /plugins | python3 -c '
+import json, sys
+states = json.load(open(sys.argv[1])).get("PluginSettings", {}).get("PluginStates") or {}
+inactive = json.load(sys.stdin).get("inactive") or []
+print(" ".join(p["id"] for p in inactive if (states.get(p["id"]) or {}).get("Enable")))' "$MM_CONFIG"
+}
+deadline=$(($(date +%s) + 30))
+while :; do
+	starting=$(starting_plugins || echo "(GET /api/v4/plugins failed)")
+	if [ -z "$starting" ] || [ "$(date +%s)" -ge "$deadline" ]; then
+		break
+	fi
+	sleep 0.2
+done
+if [ -n "$starting" ]; then
+	mms_log "warning: enabled plugins not active after 30s: $starting; see $MM_LOG_DIR/mattermost.log"
+fi
+
 # --- env.sh ----------------------------------------------------------------------------------------
-# The file holds the admin's password and token, so only its owner may read it.
+# The file contains the admin's password and token, so only its owner may read it.
 umask 077
 {
 	echo "# Written by $HERE/start.sh; source it."
