@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the private PostgreSQL cluster and the Mattermost server on 127.0.0.1, waits until
-# /api/v4/system/ping answers, makes sure that the system admin, the team "$MM_TEAM_NAME" and the
+# /api/v4/system/ping responds, makes sure that the system admin, the team "$MM_TEAM_NAME" and the
 # admin's membership in it exist, and writes $MMS_HOME/env.sh for tests and scripts to source.
 # Each part that is already running is left as it is, so running it twice is harmless.
 # Pid files for stop.sh: $MMS_HOME/run/mattermost.pid and $MMS_HOME/run/postgres.pid.
