@@ -63,7 +63,7 @@ section "installing $(basename "$bundle")"
 # --- tests ---------------------------------------------------------------------------------------
 export MM_URL MM_ADMIN_TOKEN MM_ADMIN_USER_ID MM_TEAM_ID MM_CHANNEL_ID
 export MM_PLUGIN_BUNDLE="$bundle"
-E2E_RESTART_CMD="$(printf '%q' "$MMS/stop.sh") && $(printf '%q' "$MMS/start.sh")"
+E2E_RESTART_CMD="MMS_STOP_DEMO_APP=0 $(printf '%q' "$MMS/stop.sh") && $(printf '%q' "$MMS/start.sh")"
 export E2E_RESTART_CMD
 
 section "go test -race -count=1 -tags e2e -timeout 20m ./test/e2e/..."

@@ -26,6 +26,10 @@ MM_STDOUT_LOG="$MMS_RUN/server.log"        # the server's stdout and stderr
 MM_LOCAL_SOCKET="$MMS_RUN/mattermost_local.socket"
 MM_PIDFILE="$MMS_RUN/mattermost.pid"
 PG_PIDFILE="$MMS_RUN/postgres.pid"
+# The sample App that build/demo.sh runs; stop.sh stops it too.
+DEMO_APP_BIN="$MMS_BIN/webhook-app"
+DEMO_APP_PIDFILE="$MMS_RUN/webhook-app.pid"
+DEMO_APP_LOG="$MMS_RUN/webhook-app.log"
 MM_DSN="postgres://mmuser:mostest@127.0.0.1:${MM_PG_PORT}/mattermost?sslmode=disable&connect_timeout=10"
 
 # is_world_traversable DIR: true when every existing directory on the path to DIR has the

@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
-# Stops what start.sh started, and nothing else: first the Mattermost server named in
-# $MMS_HOME/run/mattermost.pid (and any plugin process of it that outlives it), then the private
-# PostgreSQL cluster named in $MMS_HOME/run/postgres.pid (with pg_ctl on its own data directory).
+# Stops what start.sh and build/demo.sh started, and nothing else: the demo's sample App named in
+# $MMS_HOME/run/webhook-app.pid, the Mattermost server named in $MMS_HOME/run/mattermost.pid (and
+# any plugin process of it that outlives it), then the private PostgreSQL cluster named in
+# $MMS_HOME/run/postgres.pid (with pg_ctl on its own data directory).
 # A pid is signalled only when /proc/<pid>/exe is the expected executable. The database, the
 # config and the uploaded plugins are kept, so start.sh brings back the same state.
+# MMS_STOP_DEMO_APP=0 leaves the sample App running (build/e2e.sh's restart command sets it).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/common.sh"
 PGBIN=$(pg_bindir)
 status=0
+
+# --- the demo's sample App -----------------------------------------------------------------------
+if [ "${MMS_STOP_DEMO_APP:-1}" = 1 ] && pid_is_ours "$DEMO_APP_PIDFILE" "$DEMO_APP_BIN"; then
+	pid=$(cat "$DEMO_APP_PIDFILE")
+	kill -TERM "$pid"
+	for _ in $(seq 1 50); do
+		[ -d "/proc/$pid" ] || break
+		sleep 0.1
+	done
+	mms_log "sample App (pid $pid) stopped"
+	rm -f "$DEMO_APP_PIDFILE"
+fi
 
 # --- Mattermost ----------------------------------------------------------------------------------
 if pid_is_ours "$MM_PIDFILE" "$MMS_BIN/mattermost"; then
