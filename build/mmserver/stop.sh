@@ -31,6 +31,9 @@ if pid_is_ours "$MM_PIDFILE" "$MMS_BIN/mattermost"; then
 	# Plugin processes are children of the server, started from executables under $MMS_RUN/plugins.
 	children=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ' || true)
 	kill -TERM "$pid"
+	# NOTE: within about 15 seconds of its start, Mattermost 11.4 takes up to 15 seconds to stop:
+	# its job watcher first sleeps a random part of its 15-second polling interval and does not
+	# notice the stop request until that sleep ends (channels/jobs/jobs_watcher.go).
 	for _ in $(seq 1 300); do
 		[ -d "/proc/$pid" ] || break
 		sleep 0.1
