@@ -86,6 +86,23 @@ pid_is_ours() {
 	[ "$exe" = "$(readlink -f "$2")" ]
 }
 
+# child_pids PID: prints the pids of PID's child processes. It reads /proc because procps (ps,
+# pgrep) is not installed on every machine.
+child_pids() {
+	local parent=$1 stat_file fields ppid
+	for stat_file in /proc/[0-9]*/stat; do
+		fields=$(cat "$stat_file" 2>/dev/null) || continue
+		# The command name in parentheses may contain spaces, so the fields are split after its
+		# closing parenthesis. They start with the state and the parent pid.
+		fields=${fields##*) }
+		read -r _ ppid _ <<<"$fields"
+		if [ "$ppid" = "$parent" ]; then
+			stat_file=${stat_file#/proc/}
+			echo "${stat_file%/stat}"
+		fi
+	done
+}
+
 # json_field PATH: reads JSON on stdin and prints the value at PATH (keys separated by dots,
 # for example "id" or "props.from_bot"). Exits non-zero when the value is missing.
 json_field() {

@@ -63,7 +63,7 @@ if [ "${MMS_REBUILD:-0}" = 1 ] || [ ! -x "$MMS_BIN/mattermost" ] || [ ! -x "$MMS
 	# MMS_HOME out of the build.
 	(
 		cd "$MMS_HOME/build"
-		export GOWORK=off GOFLAGS=
+		export GOWORK=off GOFLAGS=''
 		go build -mod=readonly -trimpath -o "$MMS_BIN/mattermost.new" github.com/mattermost/mattermost/server/v8/cmd/mattermost
 		go build -mod=readonly -trimpath -o "$MMS_BIN/mmctl.new" github.com/mattermost/mattermost/server/v8/cmd/mmctl
 	)
@@ -92,7 +92,7 @@ module_dir=""
 for dir in i18n templates fonts; do
 	if [ ! -d "$MMS_RUN/$dir" ]; then
 		if [ -z "$module_dir" ]; then
-			module_dir=$(cd "$MMS_HOME/build" && GOWORK=off GOFLAGS= go list -mod=readonly -m -f '{{.Dir}}' github.com/mattermost/mattermost/server/v8)
+			module_dir=$(cd "$MMS_HOME/build" && GOWORK=off GOFLAGS='' go list -mod=readonly -m -f '{{.Dir}}' github.com/mattermost/mattermost/server/v8)
 		fi
 		cp -r "$module_dir/$dir" "$MMS_RUN/$dir"
 		chmod -R u+w "$MMS_RUN/$dir"

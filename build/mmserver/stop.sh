@@ -29,7 +29,7 @@ if pid_is_ours "$MM_PIDFILE" "$MMS_BIN/mattermost"; then
 	T0=$(date +%s%N)
 	pid=$(cat "$MM_PIDFILE")
 	# Plugin processes are children of the server, started from executables under $MMS_RUN/plugins.
-	children=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ' || true)
+	children=$(child_pids "$pid")
 	kill -TERM "$pid"
 	# NOTE: within about 15 seconds of its start, Mattermost 11.4 takes up to 15 seconds to stop:
 	# its job watcher first sleeps a random part of its 15-second polling interval and does not
