@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034
-# Settings and helpers shared by setup.sh, start.sh, stop.sh and install-plugin.sh.
+# Settings and helpers shared by the scripts in this directory and by build/e2e.sh and build/demo.sh.
 # Each setting below can be overridden from the environment.
 
 # All state lives under MMS_HOME: the build module, the binaries, the server's run directory and
