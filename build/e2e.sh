@@ -6,6 +6,7 @@
 #   MM_URL, MM_ADMIN_TOKEN, MM_ADMIN_USER_ID, MM_TEAM_ID, MM_CHANNEL_ID, MMS_HOME  from env.sh
 #   MM_PLUGIN_BUNDLE  absolute path of the installed bundle
 #   E2E_RESTART_CMD   a shell command (for sh -c) that restarts the server and keeps its data
+# E2E_GO_TEST_FLAGS adds go test flags, for example "-v -run TestServerPing".
 # On exit the server is stopped, unless E2E_KEEP=1 or it was already running before this script.
 # The exit status is go test's.
 set -euo pipefail
@@ -66,9 +67,10 @@ export MM_PLUGIN_BUNDLE="$bundle"
 E2E_RESTART_CMD="MMS_STOP_DEMO_APP=0 $(printf '%q' "$MMS/stop.sh") && $(printf '%q' "$MMS/start.sh")"
 export E2E_RESTART_CMD
 
-section "go test -race -count=1 -tags e2e -timeout 20m ./test/e2e/..."
+read -r -a extra_flags <<<"${E2E_GO_TEST_FLAGS:-}"
+section "go test -race -count=1 -tags e2e -timeout 20m ${extra_flags[*]} ./test/e2e/..."
 status=0
-(cd "$ROOT" && go test -race -count=1 -tags e2e -timeout 20m ./test/e2e/...) || status=$?
+(cd "$ROOT" && go test -race -count=1 -tags e2e -timeout 20m "${extra_flags[@]}" ./test/e2e/...) || status=$?
 if [ "$status" != 0 ]; then
 	echo "e2e: tests failed (exit status $status). Server log: $MM_LOG_DIR/mattermost.log; server stdout and stderr: $MM_STDOUT_LOG"
 fi
