@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -56,6 +57,29 @@ type CallRequest struct {
 	Call
 	Values  map[string]any `json:"values,omitempty"`
 	Context Context        `json:"context"`
+}
+
+// UnmarshalJSON decodes a CallRequest. Without it, the UnmarshalJSON of the embedded Call would be
+// promoted to CallRequest and decode only path, expand and state, dropping values and context.
+// Numbers in values decode as json.Number, so they keep every digit.
+func (r *CallRequest) UnmarshalJSON(data []byte) error {
+	var call Call
+	if err := call.UnmarshalJSON(data); err != nil {
+		return err
+	}
+
+	var rest struct {
+		Values  map[string]any `json:"values"`
+		Context Context        `json:"context"`
+	}
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.UseNumber()
+	if err := decoder.Decode(&rest); err != nil {
+		return errors.Wrap(err, "invalid call request")
+	}
+
+	*r = CallRequest{Call: call, Values: rest.Values, Context: rest.Context}
+	return nil
 }
 
 // CallResponseType is the kind of a CallResponse.
