@@ -95,25 +95,38 @@ func (m *Manifest) Validate() error {
 	if err := validateHTTPURL("http.root_url", m.HTTP.RootURL); err != nil {
 		return errors.Wrapf(err, "invalid manifest of app %s", m.AppID)
 	}
-	for name, call := range m.lifecycleCalls() {
-		if call == nil {
+	for _, named := range m.lifecycleCalls() {
+		if named.call == nil {
 			continue
 		}
-		if err := call.Validate(); err != nil {
-			return errors.Wrapf(err, "invalid %s of app %s", name, m.AppID)
+		if err := named.call.Validate(); err != nil {
+			return errors.Wrapf(err, "invalid %s of app %s", named.name, m.AppID)
 		}
 	}
 	return nil
 }
 
-func (m *Manifest) lifecycleCalls() map[string]*Call {
-	return map[string]*Call{
-		"on_install":        m.OnInstall,
-		"on_uninstall":      m.OnUninstall,
-		"on_enable":         m.OnEnable,
-		"on_disable":        m.OnDisable,
-		"on_remote_webhook": m.OnRemoteWebhook,
+type namedCall struct {
+	name string
+	call *Call
+}
+
+// lifecycleCalls lists the manifest's calls in manifest order, so that Validate reports the same
+// broken call every time.
+func (m *Manifest) lifecycleCalls() []namedCall {
+	calls := []namedCall{
+		{"on_install", m.OnInstall},
+		{"on_uninstall", m.OnUninstall},
+		{"on_enable", m.OnEnable},
+		{"on_disable", m.OnDisable},
 	}
+	if m.OnRemoteWebhook != nil {
+		// An on_remote_webhook without a path goes to the default path, as in the original
+		// plugin, so the path that webhooks use is the one to check.
+		webhookCall := m.WebhookCall()
+		calls = append(calls, namedCall{"on_remote_webhook", &webhookCall})
+	}
+	return calls
 }
 
 // WebhookCall returns the call that webhooks are delivered to: on_remote_webhook, or the default
