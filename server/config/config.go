@@ -26,13 +26,33 @@ const (
 	maxWebhookDeliveryTimeoutSeconds = 300
 )
 
-// Raw is the plugin's configuration as Mattermost stores it. The System Console saves numbers
-// either as JSON numbers or as strings, so the numeric settings are read as json.Number, which
-// accepts both.
+// Raw is the plugin's configuration as Mattermost stores it.
 type Raw struct {
-	MaxWebhookBodyMB              json.Number `json:"MaxWebhookBodyMB"`
-	WebhookDeliveryTimeoutSeconds json.Number `json:"WebhookDeliveryTimeoutSeconds"`
-	DeveloperMode                 bool        `json:"DeveloperMode"`
+	MaxWebhookBodyMB              Number `json:"MaxWebhookBodyMB"`
+	WebhookDeliveryTimeoutSeconds Number `json:"WebhookDeliveryTimeoutSeconds"`
+	DeveloperMode                 bool   `json:"DeveloperMode"`
+}
+
+// Number is a numeric setting as its text. The System Console may save a number as a JSON number,
+// as a string, as an empty string when the admin clears the field, or as null; Number accepts all
+// of them so that Parse, not JSON decoding, judges the value and names the setting in its error.
+type Number string
+
+// UnmarshalJSON stores a JSON number or string as text, and null as empty.
+func (n *Number) UnmarshalJSON(data []byte) error {
+	var text string
+	if err := json.Unmarshal(data, &text); err == nil {
+		*n = Number(text)
+		return nil
+	}
+	var number json.Number
+	if err := json.Unmarshal(data, &number); err != nil {
+		// Keep the raw text, so that Parse reports it with the setting's name.
+		*n = Number(data)
+		return nil
+	}
+	*n = Number(number)
+	return nil
 }
 
 // Settings are the validated settings in the units the code uses.
@@ -83,8 +103,8 @@ func Parse(raw Raw, siteURL string) (Settings, error) {
 	return settings, nil
 }
 
-func parseWholeNumber(name string, value json.Number, defaultValue, minValue, maxValue int64) (int64, error) {
-	text := strings.TrimSpace(value.String())
+func parseWholeNumber(name string, value Number, defaultValue, minValue, maxValue int64) (int64, error) {
+	text := strings.TrimSpace(string(value))
 	if text == "" {
 		return defaultValue, nil
 	}

@@ -253,3 +253,29 @@ func TestErrorsUseDisplayNames(t *testing.T) {
 		})
 	}
 }
+
+func TestParseStoredJSONOddValues(t *testing.T) {
+	tests := map[string]struct {
+		json          string
+		expectedError string
+	}{
+		"empty string takes the default": {`{"MaxWebhookBodyMB": ""}`, ""},
+		"word is rejected by name":       {`{"MaxWebhookBodyMB": "lots"}`, bodySizeSetting},
+		"boolean is rejected by name":    {`{"WebhookDeliveryTimeoutSeconds": true}`, timeoutSetting},
+		"object is rejected by name":     {`{"WebhookDeliveryTimeoutSeconds": {"a": 1}}`, timeoutSetting},
+	}
+	for name, test := range tests {
+		t.Run(name, func(t *testing.T) {
+			var raw Raw
+			require.NoError(t, json.Unmarshal([]byte(test.json), &raw))
+
+			_, err := Parse(raw, testSiteURL)
+			if test.expectedError == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), test.expectedError)
+		})
+	}
+}
