@@ -31,10 +31,11 @@ type Plugin struct {
 
 	currentSettings atomic.Pointer[config.Settings]
 
-	client   *pluginapi.Client
-	store    *store.Store
-	commands *command.Handler
-	router   http.Handler
+	client    *pluginapi.Client
+	store     *store.Store
+	installer *install.Service
+	commands  *command.Handler
+	router    http.Handler
 }
 
 // OnActivate builds the services, registers the /apps command and starts serving.
@@ -50,11 +51,11 @@ func (p *Plugin) OnActivate() error {
 	p.store.OnAppChanged = p.publishAppChanged
 
 	caller := upstream.New(logger)
-	installer := install.New(p.client, p.API, p.store, caller, p.settings, logger)
-	webhooks := webhook.New(p.store, installer, caller, p.settings, logger)
-	p.commands = command.New(installer, p.store, caller, p.settings, logger)
+	p.installer = install.New(p.client, p.API, p.store, caller, p.settings, logger)
+	webhooks := webhook.New(p.store, p.installer, caller, p.settings, logger)
+	p.commands = command.New(p.installer, p.store, caller, p.settings, logger)
 	p.router = httpin.NewRouter(httpin.Deps{
-		Installer: installer,
+		Installer: p.installer,
 		Store:     p.store,
 		Webhooks:  webhooks,
 		Log:       logger,
@@ -81,11 +82,15 @@ func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (*mo
 	return p.commands.Execute(context.Background(), args), nil
 }
 
-// OnPluginClusterEvent drops the cached copy of an App that another node changed.
+// OnPluginClusterEvent drops the cached copy of an App, and of its tokens, that another node
+// changed: a disable or uninstall there revoked the tokens this node may still hold.
 func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, event model.PluginClusterEvent) {
-	if event.Id == clusterEventAppChanged && p.store != nil {
-		p.store.InvalidateApp(apps.AppID(event.Data))
+	if event.Id != clusterEventAppChanged || p.store == nil {
+		return
 	}
+	id := apps.AppID(event.Data)
+	p.store.InvalidateApp(id)
+	p.installer.InvalidateTokens(id)
 }
 
 func (p *Plugin) publishAppChanged(id apps.AppID) {
