@@ -259,11 +259,25 @@ func redactSecret(url string) string {
 // assertNotCalled checks that the App received no request after it had received before.
 func assertNotCalled(t testing.TB, app *testApp, before int, request string) {
 	t.Helper()
-	calls := app.recorded()
-	if !assert.Len(t, calls, before, "the App was called for %s", request) {
-		for _, call := range calls[before:] {
-			t.Logf("unexpected call: %s %s", call.Method, call.Path)
-		}
+	assertCallCount(t, app.recorded()[before:], 0, "the App was called for "+request)
+}
+
+// assertCallCount checks the number of calls. A failure lists the calls by method and path, which
+// reads better than whole bodies full of tokens.
+func assertCallCount(t testing.TB, calls []recordedCall, expected int, message string) bool {
+	t.Helper()
+	summaries := make([]string, 0, len(calls))
+	for _, call := range calls {
+		summaries = append(summaries, describeCall(call))
+	}
+	return assert.Equal(t, expected, len(calls), "%s; calls: %v", message, summaries)
+}
+
+// requireCallCount is assertCallCount that stops the test on failure.
+func requireCallCount(t testing.TB, calls []recordedCall, expected int, message string) {
+	t.Helper()
+	if !assertCallCount(t, calls, expected, message) {
+		t.FailNow()
 	}
 }
 
@@ -341,7 +355,7 @@ func requireJSONString(t testing.TB, object map[string]any, key string) string {
 	return value
 }
 
-// describeCall formats a recorded call for test messages.
+// describeCall formats a recorded call for test messages as its method and path.
 func describeCall(call recordedCall) string {
-	return fmt.Sprintf("%s %s %s", call.Method, call.Path, call.Body)
+	return fmt.Sprintf("%s %s", call.Method, call.Path)
 }

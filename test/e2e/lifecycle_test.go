@@ -90,7 +90,7 @@ func TestAppLifecycle(t *testing.T) {
 		assert.Zero(t, bot.DeleteAt, "the bot is deactivated")
 
 		calls := app.callsTo(installPath)
-		require.Len(t, calls, 1, "on_install calls")
+		requireCallCount(t, calls, 1, "on_install calls")
 		context := calls[0].context()
 		assert.Equal(t, env.AdminUserID, context["acting_user_id"])
 		assert.Equal(t, env.ChannelID, context["channel_id"])
@@ -103,7 +103,7 @@ func TestAppLifecycle(t *testing.T) {
 		assert.Equal(t, "1.0.0", expanded["version"])
 		assert.Equal(t, "http", expanded["deploy_type"], "deploy_type at level all")
 		token = botToken(t, calls[0])
-		require.Len(t, app.callsTo("/ping"), 1, "pings at install")
+		requireCallCount(t, app.callsTo("/ping"), 1, "pings at install")
 	})
 
 	t.Run("non-admin sees no secret", func(t *testing.T) {
@@ -165,7 +165,7 @@ func TestAppLifecycle(t *testing.T) {
 		assert.Equal(t, secret, again.WebhookSecret, "the reinstall changed the webhook secret")
 		assert.Equal(t, record.BotUserID, again.BotUserID, "the reinstall changed the bot")
 		calls := app.callsTo(installPath)
-		require.Len(t, calls, 2, "on_install calls")
+		requireCallCount(t, calls, 2, "on_install calls")
 		expanded, _ := calls[1].context()["app"].(map[string]any)
 		assert.Equal(t, secret, expanded["webhook_secret"], "secret in the second on_install")
 
@@ -203,7 +203,7 @@ func TestAppLifecycle(t *testing.T) {
 		client.requireAppOperation(t, "uninstall-app", appID)
 
 		uninstallCalls := app.callsTo("/uninstall")
-		require.Len(t, uninstallCalls, 1, "on_uninstall calls")
+		requireCallCount(t, uninstallCalls, 1, "on_uninstall calls")
 		assert.Equal(t, env.AdminUserID, uninstallCalls[0].context()["acting_user_id"])
 
 		response := webhook(t, "secret="+secret)
@@ -232,6 +232,19 @@ func TestAppLifecycle(t *testing.T) {
 		require.Equal(t, http.StatusOK, status, "KV GET after reinstall: %s", raw)
 		assert.JSONEq(t, `{}`, string(raw), "KV data survived uninstall")
 	})
+}
+
+// TestBindingsEmpty checks that GET /api/v1/bindings, which Mattermost clients with the Apps
+// feature flag poll, returns an empty list to a logged-in user.
+func TestBindingsEmpty(t *testing.T) {
+	t.Parallel()
+	env := loadEnv(t)
+	admin := newAdminClient(env)
+	_, userToken := admin.createUser(t, env, "bindings")
+
+	status, raw := admin.withToken(userToken).doJSON(t, http.MethodGet, appsAPIPath+"/bindings", nil, nil)
+	require.Equal(t, http.StatusOK, status, "GET bindings: %s", raw)
+	assert.JSONEq(t, `[]`, string(raw))
 }
 
 // TestInstallRequiresSystemAdmin checks that a user who is not a system admin can neither

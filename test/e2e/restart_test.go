@@ -21,7 +21,7 @@ func assertDelivered(t *testing.T, env testEnv, installed installedApp, secret s
 	response := postWebhook(t, env, installed.ID, "/after", "secret="+secret, `{"after":"restart"}`)
 	assert.Equal(t, http.StatusOK, response.Status, "body: %s", response.Body)
 	calls := installed.App.recorded()[before:]
-	if assert.Len(t, calls, 1, "deliveries") {
+	if assertCallCount(t, calls, 1, "deliveries") {
 		assert.Equal(t, "/webhook/after", calls[0].Path)
 	}
 }

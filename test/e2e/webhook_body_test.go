@@ -164,8 +164,17 @@ func TestWebhookBodySizeCap(t *testing.T) {
 	client := newAdminClient(env)
 	app := newTestApp(t)
 	installed := installTestApp(t, env, app, uniqueAppID(t, "cap"))
-	client.setPluginSetting(t, "MaxWebhookBodyMB", 1)
 	const capBytes = 1 << 20
+	path := webhookPath(installed.ID) + "/cap?secret=" + installed.Secret()
+
+	t.Run("over the default cap of 32 MiB", func(t *testing.T) {
+		before := app.count()
+		response, responseBody := sendRawDeclared(t, env, path, 32*capBytes+1, 1024)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, response.StatusCode, "body: %s", responseBody)
+		assertNotCalled(t, app, before, "a declared Content-Length over the default cap")
+	})
+
+	client.setPluginSetting(t, "MaxWebhookBodyMB", 1)
 	url := env.webhookURL(installed.ID, "/cap", "secret="+installed.Secret())
 
 	tests := []struct {
@@ -197,7 +206,7 @@ func TestWebhookBodySizeCap(t *testing.T) {
 				return
 			}
 			calls := app.recorded()[before:]
-			require.Len(t, calls, 1)
+			requireCallCount(t, calls, 1, "calls")
 			assert.Equal(t, body, decodeRawBody(t, calls[0]), "rawBody of the body at the cap")
 			headers, _ := calls[0].values()["headers"].(map[string]any)
 			if test.chunked {
@@ -212,7 +221,7 @@ func TestWebhookBodySizeCap(t *testing.T) {
 		before := app.count()
 		// Only the first kilobyte of the declared 2 MiB is sent. The plugin must respond from the
 		// Content-Length header alone, because waiting for the rest runs into the read deadline.
-		response, responseBody := sendRawDeclared(t, env, webhookPath(installed.ID)+"/cap?secret="+installed.Secret(), 2*capBytes, 1024)
+		response, responseBody := sendRawDeclared(t, env, path, 2*capBytes, 1024)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, response.StatusCode, "body: %s", responseBody)
 		assertNotCalled(t, app, before, "a declared Content-Length over the cap")
 	})

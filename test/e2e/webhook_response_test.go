@@ -73,7 +73,7 @@ func TestWebhookResponses(t *testing.T) {
 				response := postWebhook(t, env, installed.ID, "/fail", query, `{}`)
 				assert.Equal(t, http.StatusBadGateway, response.Status, "body: %s", response.Body)
 				assertShortFixedBody(t, response, installed)
-				assert.Len(t, app.recorded(), before+1, "the App was not called exactly once")
+				assertCallCount(t, app.recorded()[before:], 1, "calls for one webhook")
 			})
 		}
 	})
@@ -86,7 +86,7 @@ func TestWebhookResponses(t *testing.T) {
 			require.Equal(t, http.StatusOK, response.Status, "attempt %d: %s", attempt, response.Body)
 		}
 		calls := app.recorded()[before:]
-		require.Len(t, calls, 2, "the App did not get both deliveries")
+		requireCallCount(t, calls, 2, "the App did not get both deliveries")
 		for _, call := range calls {
 			headers, _ := call.values()["headers"].(map[string]any)
 			assert.Equal(t, "3f2c1e0a-e2e0-11ee-8c90-0242ac120002", headers["X-Github-Delivery"])
@@ -125,10 +125,29 @@ func TestWebhookTimeout(t *testing.T) {
 	assert.GreaterOrEqual(t, response.Elapsed, 900*time.Millisecond, "504 before the timeout")
 	assert.LessOrEqual(t, response.Elapsed, 2500*time.Millisecond, "504 long after the timeout")
 	assertShortFixedBody(t, response, installed)
-	assert.Len(t, app.callsTo("/webhook/slow"), 1, "the App was not called")
+	assertCallCount(t, app.callsTo("/webhook/slow"), 1, "calls to the slow path")
 
 	t.Run("fast App within the timeout", func(t *testing.T) {
 		response := postWebhook(t, env, installed.ID, "/fast", "secret="+installed.Secret(), `{}`)
 		assert.Equal(t, http.StatusOK, response.Status, "body: %s", response.Body)
 	})
+}
+
+// TestDeveloperModeSetting checks that the developer mode setting adds developer_mode to the
+// context of webhook calls. It changes a plugin setting, so it does not run in parallel.
+func TestDeveloperModeSetting(t *testing.T) {
+	env := loadEnv(t)
+	client := newAdminClient(env)
+	app := newTestApp(t)
+	installed := installTestApp(t, env, app, uniqueAppID(t, "devmode"))
+	query := "secret=" + installed.Secret()
+
+	response := postWebhook(t, env, installed.ID, "", query, `{}`)
+	require.Equal(t, http.StatusOK, response.Status, "body: %s", response.Body)
+	assert.NotContains(t, app.last(t).context(), "developer_mode", "developer_mode while the setting is off")
+
+	client.setPluginSetting(t, "DeveloperMode", true)
+	response = postWebhook(t, env, installed.ID, "", query, `{}`)
+	require.Equal(t, http.StatusOK, response.Status, "body: %s", response.Body)
+	assert.Equal(t, true, app.last(t).context()["developer_mode"], "developer_mode while the setting is on")
 }
