@@ -950,3 +950,22 @@ func TestConcurrentDeliveries(t *testing.T) {
 	}
 	assert.Len(t, seen, senders*perSender, "every delivery must reach the app with its own body")
 }
+
+func TestSuccessLoggedOnlyInDeveloperMode(t *testing.T) {
+	e := newEnv(t)
+
+	response := sendToRecorder(t, e, webhookRequest{target: secretQuery()})
+	require.Equal(t, http.StatusOK, response.status)
+	assert.Empty(t, e.log.all(), "a delivered webhook makes no log call outside developer mode")
+
+	e.updateSettings(func(settings *config.Settings) { settings.DeveloperMode = true })
+	response = sendToRecorder(t, e, webhookRequest{target: secretQuery()})
+	require.Equal(t, http.StatusOK, response.status)
+
+	debug := e.log.atLevel("debug")
+	require.Len(t, debug, 1)
+	assert.Equal(t, "Delivered webhook", debug[0].message)
+	assert.Equal(t, string(testAppID), debug[0].fields["app_id"])
+	assert.Equal(t, http.StatusOK, debug[0].fields["status"])
+	assertNoSecretLogged(t, e)
+}

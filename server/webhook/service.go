@@ -155,7 +155,7 @@ func (s *Service) deliver(w http.ResponseWriter, r *http.Request, app *apps.App,
 	resp, err := s.client.Post(ctx, app, request.path, app.BotUserID, request.newReader(), request.length)
 
 	status := s.respond(w, resp, err)
-	s.logDelivery(r, app, request.subPath, status, time.Since(start), resp, err)
+	s.logDelivery(r, app, request.subPath, status, time.Since(start), resp, err, settings.DeveloperMode)
 }
 
 // effectiveSettings replaces unset limits by their defaults, so that a zero Settings can neither
