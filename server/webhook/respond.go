@@ -25,7 +25,12 @@ const (
 	msgBadGateway       = "The app failed to process the webhook."
 	msgGatewayTimeout   = "The app did not respond in time."
 	msgInternalError    = "The webhook could not be delivered because of a server error."
+	msgBusy             = "The server is receiving too many large webhooks at once. Retry later."
 )
+
+// retryAfterSeconds is the Retry-After header of a 503 response to a sender: long enough for the
+// requests in flight to free their bodies.
+const retryAfterSeconds = "1"
 
 // allowHeader lists the methods the endpoint accepts, in the Allow header of a 405 response.
 const allowHeader = "DELETE, GET, HEAD, PATCH, POST, PUT"
@@ -48,6 +53,8 @@ func messageOf(status int) string {
 		return msgTooLarge
 	case http.StatusBadRequest:
 		return msgBadRequest
+	case http.StatusServiceUnavailable:
+		return msgBusy
 	}
 	return msgInternalError
 }

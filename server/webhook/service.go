@@ -48,6 +48,7 @@ type Service struct {
 	client   *upstream.Client
 	settings func() config.Settings
 	log      Logger
+	bodies   bodyBudget
 }
 
 // New creates a Service. settings is called once per request, so changes saved in the System
@@ -92,11 +93,17 @@ func (s *Service) Handle(w http.ResponseWriter, r *http.Request, appID apps.AppI
 	}
 
 	settings := effectiveSettings(s.settings())
-	body, err := readBody(r, settings.MaxBodyBytes)
+	budget := inFlightBodiesPerCap * settings.MaxBodyBytes
+	body, reserved, err := readBody(r, settings.MaxBodyBytes, func(n int64) bool { return s.bodies.reserve(n, budget) })
+	defer s.bodies.release(reserved)
 	if err != nil {
 		status := http.StatusBadRequest
-		if errors.Is(err, errBodyTooLarge) {
+		switch {
+		case errors.Is(err, errBodyTooLarge):
 			status = http.StatusRequestEntityTooLarge
+		case errors.Is(err, errBusy):
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", retryAfterSeconds)
 		}
 		s.reject(w, r, appID, status, messageOf(status))
 		return
