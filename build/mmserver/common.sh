@@ -6,7 +6,7 @@
 # env.sh. It defaults to the user's cache directory so that the binaries survive between runs.
 MMS_HOME=${MMS_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/mattermost-apps-e2e}
 MM_PORT=${MM_PORT:-8065}                   # Mattermost HTTP, bound to 127.0.0.1 only
-MM_PG_PORT=${MM_PG_PORT:-55432}            # private PostgreSQL cluster, bound to 127.0.0.1 only
+MM_PG_PORT=${MM_PG_PORT:-25432}            # private PostgreSQL cluster on 127.0.0.1; below the kernel's ephemeral port range (32768-60999), so no outgoing connection can hold it
 # Mattermost 11.x forces a plugin with id com.mattermost.apps to disabled unless this feature
 # flag is on. Feature flags can only be set through MM_FEATUREFLAGS_* environment variables.
 MM_APPS_ENABLED=${MM_APPS_ENABLED:-true}
