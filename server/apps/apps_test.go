@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,4 +24,15 @@ func TestWebhookURL(t *testing.T) {
 			assert.Equal(t, expected, WebhookURL(siteURL, "hello-world"))
 		})
 	}
+}
+
+func TestNewErrorMatchesSentinelAndCause(t *testing.T) {
+	cause := errors.New("connection refused")
+
+	err := NewError(ErrInvalidInput, cause, "failed to fetch %s; check the URL", "http://x")
+
+	assert.Equal(t, "failed to fetch http://x; check the URL", err.Error())
+	assert.ErrorIs(t, err, ErrInvalidInput)
+	assert.ErrorIs(t, err, cause)
+	assert.NotErrorIs(t, err, ErrNotFound)
 }

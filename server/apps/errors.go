@@ -1,6 +1,10 @@
 package apps
 
-import "github.com/pkg/errors"
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+)
 
 // Sentinel errors for outcomes that map to an HTTP status or a user-facing message. Wrap them with
 // context (errors.Wrapf(apps.ErrNotFound, "app %s", id)) and match them with errors.Is.
@@ -18,3 +22,31 @@ var (
 	// ErrTooLarge: a body or value is over its size limit (HTTP 413).
 	ErrTooLarge = errors.New("too large")
 )
+
+// Error is an error whose message is written for the admin or App author who reads it, while
+// errors.Is still matches its sentinel and its cause. Unlike errors.Wrap, it does not append the
+// sentinel's text, so a message that ends in advice does not end in ": invalid input".
+type Error struct {
+	message string
+	wrapped []error
+}
+
+// NewError returns an Error with the formatted message that matches sentinel and, when not nil,
+// cause.
+func NewError(sentinel, cause error, format string, args ...any) *Error {
+	wrapped := []error{sentinel}
+	if cause != nil {
+		wrapped = append(wrapped, cause)
+	}
+	return &Error{message: fmt.Sprintf(format, args...), wrapped: wrapped}
+}
+
+// Error returns the message.
+func (e *Error) Error() string {
+	return e.message
+}
+
+// Unwrap returns the sentinel and the cause, for errors.Is and errors.As.
+func (e *Error) Unwrap() []error {
+	return e.wrapped
+}

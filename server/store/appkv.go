@@ -19,10 +19,10 @@ func (s *Store) KVSet(appID apps.AppID, userID, prefix, key string, value []byte
 		return false, err
 	}
 	if len(value) > MaxKVValueBytes {
-		return false, errors.Wrapf(apps.ErrTooLarge, "value of key %q of app %s is %d bytes, over the limit of %d bytes", key, appID, len(value), MaxKVValueBytes)
+		return false, apps.NewError(apps.ErrTooLarge, nil, "value of key %q of app %s is %d bytes, over the limit of %d bytes", key, appID, len(value), MaxKVValueBytes)
 	}
 	if !json.Valid(value) {
-		return false, errors.Wrapf(apps.ErrInvalidInput, "value of key %q of app %s is not valid JSON", key, appID)
+		return false, apps.NewError(apps.ErrInvalidInput, nil, "value of key %q of app %s is not valid JSON", key, appID)
 	}
 
 	changed, err = s.kv.Set(appKVKey(appID, userID, prefix, key), value)

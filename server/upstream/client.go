@@ -266,11 +266,11 @@ func classifyTransportError(ctx context.Context, err error, format string, args 
 	var netErr net.Error
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
-		return errors.Wrap(ErrTimeout, message)
+		return apps.NewError(ErrTimeout, nil, "%s", message)
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return errors.Wrap(ErrTimeout, message)
+		return apps.NewError(ErrTimeout, nil, "%s", message)
 	case errors.Is(ctx.Err(), context.Canceled), errors.Is(err, context.Canceled):
-		return errors.Wrap(context.Canceled, message)
+		return apps.NewError(context.Canceled, nil, "%s", message)
 	}
-	return errors.Wrap(ErrUnreachable, message)
+	return apps.NewError(ErrUnreachable, nil, "%s", message)
 }

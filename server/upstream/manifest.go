@@ -27,7 +27,7 @@ const (
 // message names the URL and what to check.
 func (c *Client) FetchManifest(ctx context.Context, manifestURL string) (*apps.Manifest, error) {
 	if !isAbsoluteHTTPURL(manifestURL) {
-		return nil, errors.Wrapf(apps.ErrInvalidInput, "invalid manifest URL %q: it must be an absolute http or https URL", manifestURL)
+		return nil, apps.NewError(apps.ErrInvalidInput, nil, "invalid manifest URL %q: it must be an absolute http or https URL", manifestURL)
 	}
 
 	start := time.Now()
@@ -35,14 +35,14 @@ func (c *Client) FetchManifest(ctx context.Context, manifestURL string) (*apps.M
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, manifestURL, nil)
 	if err != nil {
-		return nil, errors.Wrapf(apps.ErrInvalidInput, "invalid manifest URL %q: %v", manifestURL, err)
+		return nil, apps.NewError(apps.ErrInvalidInput, nil, "invalid manifest URL %q: %v", manifestURL, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 
 	resp, err := c.fetches.Do(req)
 	if err != nil {
-		return nil, errors.Wrapf(apps.ErrInvalidInput, "failed to fetch the manifest from %s: %s; check the URL and that the app is running", manifestURL, describeTransportError(ctx, err, start))
+		return nil, apps.NewError(apps.ErrInvalidInput, nil, "failed to fetch the manifest from %s: %s; check the URL and that the app is running", manifestURL, describeTransportError(ctx, err, start))
 	}
 	defer resp.Body.Close()
 
@@ -53,14 +53,14 @@ func (c *Client) FetchManifest(ctx context.Context, manifestURL string) (*apps.M
 
 	manifest, err := apps.DecodeManifest(data)
 	if err != nil {
-		return nil, errors.Wrapf(apps.ErrInvalidInput, "invalid manifest at %s: %v; fix the manifest and try again", manifestURL, err)
+		return nil, apps.NewError(apps.ErrInvalidInput, nil, "invalid manifest at %s: %v; fix the manifest and try again", manifestURL, err)
 	}
 	return manifest, nil
 }
 
 func readManifestBody(ctx context.Context, resp *http.Response, manifestURL string, start time.Time) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
-		return nil, errors.Wrapf(apps.ErrInvalidInput, "failed to fetch the manifest from %s: status %d; check that the URL serves the manifest JSON", manifestURL, resp.StatusCode)
+		return nil, apps.NewError(apps.ErrInvalidInput, nil, "failed to fetch the manifest from %s: status %d; check that the URL serves the manifest JSON", manifestURL, resp.StatusCode)
 	}
 	if resp.ContentLength > apps.MaxManifestBytes {
 		return nil, manifestTooLarge(manifestURL)
@@ -68,7 +68,7 @@ func readManifestBody(ctx context.Context, resp *http.Response, manifestURL stri
 
 	data, err := io.ReadAll(io.LimitReader(resp.Body, apps.MaxManifestBytes+1))
 	if err != nil {
-		return nil, errors.Wrapf(apps.ErrInvalidInput, "failed to read the manifest from %s: %s; check the URL and that the app is running", manifestURL, describeTransportError(ctx, err, start))
+		return nil, apps.NewError(apps.ErrInvalidInput, nil, "failed to read the manifest from %s: %s; check the URL and that the app is running", manifestURL, describeTransportError(ctx, err, start))
 	}
 	if len(data) > apps.MaxManifestBytes {
 		return nil, manifestTooLarge(manifestURL)
@@ -77,7 +77,7 @@ func readManifestBody(ctx context.Context, resp *http.Response, manifestURL stri
 }
 
 func manifestTooLarge(manifestURL string) error {
-	return errors.Wrapf(apps.ErrTooLarge, "manifest at %s is larger than %d bytes; a manifest must not exceed that size", manifestURL, apps.MaxManifestBytes)
+	return apps.NewError(apps.ErrTooLarge, nil, "manifest at %s is larger than %d bytes; a manifest must not exceed that size", manifestURL, apps.MaxManifestBytes)
 }
 
 // Ping POSTs "{}" to <rootURL>/ping. A 200 or 404 response is success, so Apps without a ping
@@ -100,13 +100,13 @@ func (c *Client) Ping(ctx context.Context, rootURL string) error {
 
 	resp, err := c.calls.Do(req)
 	if err != nil {
-		return classifyTransportError(ctx, err, "failed to ping the app at %s; check that it is running and that Mattermost can reach that address", target)
+		return classifyTransportError(ctx, err, "ping of %s failed", target)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotFound {
-		return errors.Wrapf(ErrBadResponse, "ping of the app at %s returned status %d; the app must respond with 200, or 404 when it has no ping handler", target, resp.StatusCode)
+		return apps.NewError(ErrBadResponse, nil, "ping of %s returned status %d, but only 200 or 404 (no ping handler) are accepted", target, resp.StatusCode)
 	}
 	return nil
 }
