@@ -65,7 +65,7 @@ func (s *Service) ensureBot(m *apps.Manifest, previous *apps.App) (*botChange, e
 	}
 	message := fmt.Sprintf("cannot create a bot account for app %s because the usernames @%s and @%s belong to other users: rename one of them in System Console > Users, then install again",
 		m.AppID, usernames[0], usernames[1])
-	return nil, newUserError(message, apps.ErrConflict)
+	return nil, newUserError(message, apps.ErrConflict, nil)
 }
 
 // claimUsername creates the bot under username, or reuses the bot of this plugin that has it. It

@@ -1,28 +1,10 @@
 package install
 
-// userError is an error whose message is meant for the admin as it is, while errors.Is still
-// matches the sentinel (apps.ErrInvalidInput, apps.ErrForbidden, ...) that sets the HTTP status,
-// and the cause, if any.
-type userError struct {
-	message string
-	wrapped []error
-}
+import "github.com/mattermost/mattermost-plugin-apps-webhooks/server/apps"
 
-// newUserError returns an error with the given message that wraps the sentinel and the cause.
-func newUserError(message string, sentinel error, causes ...error) error {
-	wrapped := []error{sentinel}
-	for _, cause := range causes {
-		if cause != nil {
-			wrapped = append(wrapped, cause)
-		}
-	}
-	return &userError{message: message, wrapped: wrapped}
-}
-
-func (e *userError) Error() string {
-	return e.message
-}
-
-func (e *userError) Unwrap() []error {
-	return e.wrapped
+// newUserError returns an error whose message is meant for the admin as it is, while errors.Is
+// still matches the sentinel (apps.ErrInvalidInput, apps.ErrForbidden, ...) that sets the HTTP
+// status, and the cause when it is not nil.
+func newUserError(message string, sentinel, cause error) error {
+	return apps.NewError(sentinel, cause, "%s", message)
 }

@@ -85,7 +85,7 @@ func (s *Service) Install(ctx context.Context, req Request) (*apps.App, string, 
 // can read as it is.
 func validateManifest(m *apps.Manifest) error {
 	if m == nil {
-		return newUserError("the manifest is missing", apps.ErrInvalidInput)
+		return newUserError("the manifest is missing", apps.ErrInvalidInput, nil)
 	}
 	if err := m.Validate(); err != nil {
 		return newUserError(err.Error(), apps.ErrInvalidInput, err)
@@ -114,7 +114,7 @@ func jwtSecretFor(m *apps.Manifest, requested string, previous *apps.App) (strin
 	}
 	if m.HTTP.UseJWT && secret == "" {
 		message := fmt.Sprintf("app %s sets http.use_jwt but no JWT secret was given: install it again with the App's secret (/apps install http <manifest_url> --app-secret <secret>)", m.AppID)
-		return "", newUserError(message, apps.ErrInvalidInput)
+		return "", newUserError(message, apps.ErrInvalidInput, nil)
 	}
 	return secret, nil
 }

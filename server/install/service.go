@@ -106,7 +106,7 @@ func (s *Service) IsSystemAdmin(userID string) bool {
 
 func (s *Service) requireSystemAdmin(userID string) error {
 	if !s.IsSystemAdmin(userID) {
-		return newUserError("only system admins can install and manage apps", apps.ErrForbidden)
+		return newUserError("only system admins can install and manage apps", apps.ErrForbidden, nil)
 	}
 	return nil
 }
