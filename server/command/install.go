@@ -64,7 +64,21 @@ func (h *Handler) installHTTP(ctx context.Context, args *model.CommandArgs, fiel
 		h.log.Error("failed to save pending install", "app_id", string(manifest.AppID), "user_id", args.UserId, "error", err.Error())
 		return fmt.Sprintf("Failed to save the pending install of App %s: %s", code(string(manifest.AppID)), err)
 	}
-	return installSummary(manifest)
+	summary := installSummary(manifest)
+	if installed, err := h.store.GetApp(manifest.AppID); err == nil {
+		summary += "\n\n" + upgradeNote(installed, manifest)
+	}
+	return summary
+}
+
+// upgradeNote tells the admin that confirming replaces an installed App and what it keeps.
+func upgradeNote(installed *apps.App, m *apps.Manifest) string {
+	from := "an unversioned install"
+	if installed.Version != "" {
+		from = "version " + code(string(installed.Version))
+	}
+	return fmt.Sprintf("App %s is already installed (%s). Confirming upgrades it in place: its bot, its webhook secret and its KV data are kept, so senders' webhook URLs keep working.",
+		code(string(m.AppID)), from)
 }
 
 // hasJWTSecret reports whether the App is installed with a JWT secret, which a reinstall without

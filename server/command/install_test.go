@@ -42,6 +42,20 @@ func TestInstallHTTPSummary(t *testing.T) {
 	assert.Equal(t, "team-1", pending.TeamID)
 	assert.Empty(t, pending.JWTSecret)
 	assert.Empty(t, env.installer.installReqs, "nothing is installed before the admin confirms")
+	assert.NotContains(t, text, "already installed")
+}
+
+func TestInstallHTTPSummaryOfInstalledApp(t *testing.T) {
+	env := newTestEnv()
+	installed := helloManifest()
+	installed.Version = "0.0.9"
+	env.store.apps[installed.AppID] = &apps.App{Manifest: *installed, WebhookSecret: "kept-secret"}
+
+	text := env.execute(t, adminID, "/apps install http "+manifestURL)
+
+	assert.Contains(t, text, "App `hello.world_1` is already installed (version `0.0.9`). Confirming upgrades it in place")
+	assert.Contains(t, text, "its webhook secret and its KV data are kept")
+	assert.NotContains(t, text, "kept-secret")
 }
 
 func TestInstallHTTPWebhookAuthDescriptions(t *testing.T) {
