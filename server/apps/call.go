@@ -92,7 +92,7 @@ const (
 	CallResponseTypeError   CallResponseType = "error"
 )
 
-// CallResponse is an App's answer to a call.
+// CallResponse is an App's response to a call.
 type CallResponse struct {
 	Type CallResponseType `json:"type"`
 	Text string           `json:"text,omitempty"`

@@ -15,7 +15,7 @@ import (
 const (
 	// DefaultMaxWebhookBodyMB fits GitHub's largest webhook payload (25 MB) with room to spare.
 	DefaultMaxWebhookBodyMB = 32
-	// DefaultWebhookDeliveryTimeoutSeconds matches GitHub's own 10 second wait for a webhook answer.
+	// DefaultWebhookDeliveryTimeoutSeconds matches GitHub's own 10 second wait for a webhook response.
 	DefaultWebhookDeliveryTimeoutSeconds = 10
 )
 
@@ -34,8 +34,8 @@ type Raw struct {
 }
 
 // Number is a numeric setting as its text. The System Console may save a number as a JSON number,
-// as a string, as an empty string when the admin clears the field, or as null; Number accepts all
-// of them so that Parse, not JSON decoding, judges the value and names the setting in its error.
+// as a string, as an empty string when the admin clears the field, or as null. Number accepts all
+// of them, so that Parse, not JSON decoding, judges the value and names the setting in its error.
 type Number string
 
 // UnmarshalJSON stores a JSON number or string as text, and null as empty.
@@ -60,7 +60,7 @@ type Settings struct {
 	// MaxBodyBytes caps the body of one webhook request.
 	MaxBodyBytes int64
 	// DeliveryTimeout bounds one webhook delivery to an App, from the first byte sent to the
-	// App's complete answer.
+	// App's complete response.
 	DeliveryTimeout time.Duration
 	// DeveloperMode adds developer_mode to the context of every call.
 	DeveloperMode bool

@@ -18,7 +18,7 @@ var errBusy = errors.New("too many webhook bodies in memory")
 
 // inFlightBodiesPerCap sets the memory budget for the bodies of all requests in flight, as a
 // multiple of the body size cap: with the default 32 MiB cap, at most 256 MiB of bodies are held
-// at once. Each request holds its body until the App has answered, so without a budget many
+// at once. Each request holds its body until the App has responded, so without a budget many
 // large requests at once could exhaust the plugin's memory.
 const inFlightBodiesPerCap = 8
 
