@@ -21,7 +21,7 @@ import (
 	"github.com/mattermost/mattermost-plugin-apps-webhooks/server/webhook"
 )
 
-// clusterEventAppChanged tells the other nodes of a Mattermost cluster that an App record changed,
+// clusterEventAppChanged notifies the other nodes of a Mattermost cluster that an App record changed,
 // so they drop their cached copy. The event data is the App id.
 const clusterEventAppChanged = "app_changed"
 

@@ -13,7 +13,7 @@ type AppID string
 // AppVersion is an App's version as declared in its manifest.
 type AppVersion string
 
-// DeployType tells how the plugin reaches an App. Only HTTP Apps are supported.
+// DeployType is the way the plugin reaches an App. Only HTTP Apps are supported.
 type DeployType string
 
 // DeployHTTP is the deploy type of an App served over HTTP.

@@ -100,7 +100,7 @@ type CallResponse struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-// IsError reports whether the App answered with an error.
+// IsError reports whether the App responded with an error.
 func (r *CallResponse) IsError() bool {
 	return r.Type == CallResponseTypeError
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/pkg/errors"
 )
 
-// ExpandLevel tells how much of a context field the plugin adds to a call. A leading "+" makes the
+// ExpandLevel is how much of a context field the plugin adds to a call. A leading "+" makes the
 // field required: when it cannot be expanded, the call fails instead of going out without it.
 type ExpandLevel string
 

@@ -95,7 +95,7 @@ func (l Locations) Validate() error {
 	return nil
 }
 
-// WebhookAuthType tells how webhook requests to an App are authenticated.
+// WebhookAuthType is the way webhook requests to an App are authenticated.
 type WebhookAuthType string
 
 // The webhook authentication types. An empty type means WebhookAuthSecret.

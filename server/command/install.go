@@ -71,7 +71,7 @@ func (h *Handler) installHTTP(ctx context.Context, args *model.CommandArgs, fiel
 	return summary
 }
 
-// upgradeNote tells the admin that confirming replaces an installed App and what it keeps.
+// upgradeNote explains to the admin that confirming replaces an installed App and what it keeps.
 func upgradeNote(installed *apps.App, m *apps.Manifest) string {
 	from := "an unversioned install"
 	if installed.Version != "" {

@@ -227,7 +227,7 @@ func decodeCallResponse(data []byte) (*apps.CallResponse, error) {
 
 // logCall logs a failed call at debug level, with the detail that callers leave out of their own
 // messages. Successful calls are not logged, because every plugin log call is a synchronous RPC to
-// the server and webhook delivery is a hot path; callers log what they need.
+// the server and webhook delivery is a hot path. Callers log what they need.
 func (c *Client) logCall(app *apps.App, path string, status int, start time.Time, err error) {
 	if c.log == nil || err == nil {
 		return

@@ -23,7 +23,7 @@ var errBusy = errors.New("too many webhook bodies in memory")
 const inFlightBodiesPerCap = 8
 
 // bodyBudget counts the bytes of request bodies held in memory by all requests in flight. It uses
-// one atomic counter and no lock, so requests never wait for each other.
+// one atomic counter and no lock, so a request never blocks on another one's reservation.
 type bodyBudget struct {
 	used atomic.Int64
 }
