@@ -45,7 +45,7 @@ type Manifest struct {
 	OnRemoteWebhook *Call `json:"on_remote_webhook,omitempty"`
 }
 
-// HTTP tells where an HTTP App runs and whether calls to it carry a JWT.
+// HTTP is the address of an HTTP App and whether calls to it carry a JWT.
 type HTTP struct {
 	RootURL string `json:"root_url"`
 	UseJWT  bool   `json:"use_jwt,omitempty"`
@@ -71,6 +71,7 @@ func (m *Manifest) Validate() error {
 	if err := m.Version.Validate(); err != nil {
 		return err
 	}
+
 	if strings.TrimSpace(m.DisplayName) == "" {
 		return errors.Errorf("invalid manifest of app %s: display_name is missing", m.AppID)
 	}
@@ -80,6 +81,7 @@ func (m *Manifest) Validate() error {
 	if err := validateIcon(m.Icon); err != nil {
 		return errors.Wrapf(err, "invalid manifest of app %s", m.AppID)
 	}
+
 	if err := m.RequestedPermissions.Validate(); err != nil {
 		return errors.Wrapf(err, "invalid requested_permissions of app %s", m.AppID)
 	}
@@ -89,12 +91,14 @@ func (m *Manifest) Validate() error {
 	if err := m.RemoteWebhookAuthType.Validate(); err != nil {
 		return errors.Wrapf(err, "invalid manifest of app %s", m.AppID)
 	}
+
 	if m.HTTP == nil {
 		return errors.Errorf("invalid manifest of app %s: http.root_url is missing; only HTTP apps are supported", m.AppID)
 	}
 	if err := validateHTTPURL("http.root_url", m.HTTP.RootURL); err != nil {
 		return errors.Wrapf(err, "invalid manifest of app %s", m.AppID)
 	}
+
 	for _, named := range m.lifecycleCalls() {
 		if named.call == nil {
 			continue

@@ -104,7 +104,7 @@ func writeBody(w http.ResponseWriter, contentType string, body []byte) {
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	// A write error means that the sender is gone, so nobody is left to tell.
+	// A write error means that the sender has disconnected, so there is no one to report it to.
 	_, _ = w.Write(body)
 }
 
